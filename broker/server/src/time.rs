@@ -1,0 +1,8 @@
+//! Wall-clock milliseconds, as Kafka timestamps are.
+
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
