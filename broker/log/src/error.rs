@@ -39,6 +39,22 @@ pub enum LogError {
     },
     #[error("corrupt metadata file {path}: {reason}")]
     CorruptMetadata { path: PathBuf, reason: String },
+    /// An idempotent/transactional batch with an epoch older than the one
+    /// the partition knows for its producer id (a fenced producer).
+    #[error("producer {producer_id} has epoch {current}; a batch with the older epoch {got} is refused")]
+    InvalidProducerEpoch {
+        producer_id: i64,
+        current: i16,
+        got: i16,
+    },
+    /// An idempotent batch whose first sequence does not follow the
+    /// producer's last one (a gap or an old retry no longer remembered).
+    #[error("out of order sequence for producer {producer_id}: expected {expected}, got {got}")]
+    OutOfOrderSequence {
+        producer_id: i64,
+        expected: i32,
+        got: i32,
+    },
     /// Segment bytes did not look like a batch where the log expected one
     /// (only possible if a file changed behind the log's back).
     #[error("segment {path} is inconsistent at byte {position}: {reason}")]
@@ -68,6 +84,10 @@ impl LogError {
             LogError::RecordSetTooLarge { .. } => 18,
             // INVALID_RECORD (Kafka answers an old magic in Produce v3+ so too)
             LogError::InvalidRecord(_) | LogError::UnsupportedMagic(_) => 87,
+            // OUT_OF_ORDER_SEQUENCE_NUMBER
+            LogError::OutOfOrderSequence { .. } => 45,
+            // INVALID_PRODUCER_EPOCH
+            LogError::InvalidProducerEpoch { .. } => 47,
             // FENCED_LEADER_EPOCH
             LogError::StaleLeaderEpoch { .. } => 74,
             // INCONSISTENT_TOPIC_ID

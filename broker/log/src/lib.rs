@@ -7,7 +7,8 @@
 //! LogAppendTime — timestamp attributes rewritten), sparse `.index` and
 //! `.timeindex` files, `leader-epoch-checkpoint`, `partition.metadata`, and
 //! per-partition checkpoints for the log start offset, high watermark and
-//! recovery point.
+//! recovery point, and `<offset:020>.snapshot` files of the idempotent
+//! producer state (see [`producer`]).
 //!
 //! The crate is synchronous. [`Log`] is meant to sit behind a mutex; reads
 //! and fsyncs are handed out as [`ReadSlice`] and [`FlushHandle`] so that
@@ -21,6 +22,7 @@ pub mod epoch;
 mod error;
 mod index;
 mod log;
+pub mod producer;
 mod read;
 pub mod records;
 mod segment;
@@ -36,4 +38,5 @@ pub use log::{
     AppendInfo, CompactionStats, DeletedSegment, Log, RetentionReason, RetentionResult, TimestampOffset,
     ValidatedRecords,
 };
+pub use producer::{ProducerSnapshotEntry, DEFAULT_PRODUCER_ID_EXPIRATION_MS};
 pub use read::{FlushHandle, ReadSlice};

@@ -56,6 +56,15 @@ impl Log {
     ///
     /// Control batches are accepted (the broker writes transaction markers
     /// through this path); refusing them from clients is the caller's job.
+    ///
+    /// Batches with a producer id are checked against the partition's
+    /// producer state first (KIP-98): an older producer epoch fails with
+    /// [`LogError::InvalidProducerEpoch`], a sequence gap with
+    /// [`LogError::OutOfOrderSequence`], a missing sequence with
+    /// [`LogError::InvalidRecord`]; a retry of one of a producer's last five
+    /// batches writes nothing and returns the original offsets with
+    /// [`AppendInfo::duplicate`] set. An unknown producer may start at any
+    /// sequence. Either every batch is appended or none.
     pub fn append_as_leader(
         &mut self,
         records: &mut [u8],
@@ -86,6 +95,16 @@ impl Log {
                 });
             }
         }
+        // Producer checks come before anything is rewritten or written, for
+        // every batch of the append: all of it is appended or none.
+        if let Some(dup) = self.producers.check_leader_append(&headers)? {
+            tracing::debug!(
+                dir = %self.dir.display(),
+                first_offset = dup.first_offset,
+                "duplicate idempotent batch, answering with its original offsets"
+            );
+            return Ok(self.duplicate_info(dup));
+        }
         let log_append_time = (self.config.timestamp_type == TimestampType::LogAppendTime).then_some(now_ms);
         let mut offset = self.log_end_offset();
         let mut pos = 0usize;
@@ -111,7 +130,8 @@ impl Log {
     /// Appends batches that already carry offsets (replication). The first
     /// batch must start at or after the log end offset (a gap is allowed,
     /// as in Kafka, because compaction on the leader can remove whole
-    /// batches); batches must be in increasing offset order.
+    /// batches); batches must be in increasing offset order. Producer state
+    /// is updated without checks: the leader's log is authoritative.
     pub fn append_as_follower(&mut self, records: &[u8], now_ms: i64) -> Result<AppendInfo, LogError> {
         let headers = validate_batches_with(
             records,
@@ -143,6 +163,7 @@ impl Log {
             batches: headers.to_vec(),
             record_count: headers.iter().map(|h| i64::from(h.records_count)).sum(),
             bytes,
+            duplicate: false,
         }
     }
 
@@ -185,6 +206,9 @@ impl Log {
         }
         let interval = self.config.index_interval_bytes;
         self.active_mut().append(records, headers, interval)?;
+        for h in headers {
+            self.producers.apply(h);
+        }
         if self.first_unflushed_append_ms.is_none() {
             self.first_unflushed_append_ms = Some(now_ms);
         }
@@ -240,7 +264,9 @@ impl Log {
         } else {
             self.segments.push(seg);
         }
-        Ok(())
+        // Kafka snapshots producer state at every roll, so recovery after a
+        // crash replays at most the active segment.
+        self.take_producer_snapshot(false)
     }
 
     /// Rolls a non-empty active segment that is older than `segment.ms`.

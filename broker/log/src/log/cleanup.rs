@@ -66,7 +66,10 @@ impl Log {
             }
         }
         self.active_mut().truncate_to(offset, &dir)?;
-        self.after_truncation(offset)
+        self.after_truncation(offset)?;
+        // Kafka's `rebuildProducerState`: snapshots above the new end go,
+        // the state is reloaded from one at or below it plus a replay.
+        self.rebuild_producer_state()
     }
 
     /// Deletes all data and restarts the log at `offset` (Kafka's
@@ -92,6 +95,7 @@ impl Log {
         self.epochs.clear();
         self.write_epoch_checkpoint()?;
         self.write_offset_checkpoint(LOG_START_CHECKPOINT, offset)?;
+        self.clear_producer_state()?;
         self.after_truncation(offset)
     }
 
@@ -186,6 +190,7 @@ impl Log {
             seg.delete_files(&dir)?;
         }
         self.dir_changes += 1;
+        self.delete_snapshots_before_first_segment()?;
         let first_base = self.segments[0].base_offset;
         if first_base > self.log_start_offset {
             self.advance_log_start(first_base)?;

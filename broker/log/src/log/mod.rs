@@ -10,6 +10,7 @@ mod append;
 mod cleanup;
 mod compact;
 mod open;
+mod producers;
 
 pub use append::ValidatedRecords;
 pub use cleanup::{DeletedSegment, RetentionReason, RetentionResult};
@@ -20,9 +21,11 @@ use crate::checkpoint::{self, LEADER_EPOCH_CHECKPOINT};
 use crate::config::LogConfig;
 use crate::epoch::{EpochEntry, LeaderEpochCache};
 use crate::error::LogError;
+use crate::producer::ProducerStateMap;
 use crate::read::{FlushHandle, ReadSlice};
 use crate::records;
 use crate::segment::Segment;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// Result of an append.
@@ -41,6 +44,11 @@ pub struct AppendInfo {
     /// Sum of the batches' record counts.
     pub record_count: i64,
     pub bytes: usize,
+    /// The append repeated batches an idempotent producer had already
+    /// written (a retry): nothing was written, the offsets and timestamp are
+    /// those of the original batches and `batches` is empty. The client is
+    /// answered with success and these offsets, as Kafka does.
+    pub duplicate: bool,
 }
 
 /// An offset found by timestamp.
@@ -90,6 +98,10 @@ pub struct Log {
     /// Latest clock value the caller passed in, for segments created by
     /// calls that take no clock (truncation).
     clock_ms: i64,
+    /// Idempotent-producer state of the log below the log end offset.
+    producers: ProducerStateMap,
+    /// Offsets of the `.snapshot` files in `dir`.
+    producer_snapshots: BTreeSet<i64>,
 }
 
 impl Log {

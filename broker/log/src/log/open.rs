@@ -5,6 +5,7 @@ use crate::checkpoint::{self, CLEAN_SHUTDOWN, LEADER_EPOCH_CHECKPOINT, PARTITION
 use crate::config::LogConfig;
 use crate::epoch::LeaderEpochCache;
 use crate::error::LogError;
+use crate::producer::{snapshot, ProducerStateMap};
 use crate::segment::{self, Segment, INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX};
 use std::collections::BTreeSet;
 use std::fs;
@@ -20,6 +21,10 @@ impl Log {
     /// consistent. Otherwise every segment that may hold data at or after the
     /// recovery point is validated batch by batch (header, offsets, CRC) and
     /// the log is cut at the first invalid byte; later segments are deleted.
+    ///
+    /// Producer state comes from the newest usable `.snapshot` at or below
+    /// the log end plus a replay of the batch headers after it; unusable
+    /// snapshots are skipped (down to a replay of every segment).
     pub fn open(dir: &Path, topic_id: Option<&str>, config: LogConfig, now_ms: i64) -> Result<Log, LogError> {
         fs::create_dir_all(dir).map_err(LogError::io("creating log directory", dir))?;
         let topic_id = load_topic_id(dir, topic_id)?;
@@ -113,6 +118,8 @@ impl Log {
             first_unflushed_append_ms: None,
             written: WrittenCheckpoints::default(),
             clock_ms: now_ms,
+            producers: ProducerStateMap::default(),
+            producer_snapshots: snapshot::list(dir)?.into_iter().collect(),
         };
         if !epochs_loaded && log.size_bytes() > 0 && !(recovered_any && bases_all_recovered) {
             log.rebuild_epochs()?;
@@ -137,6 +144,7 @@ impl Log {
             log.write_epoch_checkpoint()?;
         }
         log.write_checkpoints()?;
+        log.rebuild_producer_state()?;
         if clean {
             // From now on a crash must be detected as such.
             segment::remove_if_exists(&clean_marker)?;
@@ -169,11 +177,14 @@ impl Log {
         Ok(())
     }
 
-    /// Flushes everything, writes indexes and checkpoints, and leaves the
-    /// clean-shutdown marker so the next open skips recovery.
+    /// Flushes everything, writes indexes, checkpoints and a producer state
+    /// snapshot, and leaves the clean-shutdown marker so the next open skips
+    /// recovery.
     pub fn close(mut self) -> Result<(), LogError> {
         // The epoch checkpoint is rewritten on every change, so it is current.
         self.flush()?;
+        // The next open then loads producer state without replaying batches.
+        self.take_producer_snapshot(true)?;
         checkpoint::write_atomic(&self.dir, CLEAN_SHUTDOWN, b"")?;
         tracing::debug!(dir = %self.dir.display(), "closed log");
         Ok(())
