@@ -185,3 +185,69 @@ fn sigkill_under_load_loses_no_acknowledged_record() {
         }
     }
 }
+
+/// SIGTERM is a clean shutdown: the process exits 0 promptly, every log is
+/// closed with its clean-shutdown marker, and the data is there on restart.
+#[test]
+fn sigterm_shuts_down_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let bootstrap = format!("127.0.0.1:{port}");
+    let mut broker = spawn_broker(dir.path(), port);
+    {
+        let producer: ThreadedProducer<Acks> = ClientConfig::new()
+            .set("bootstrap.servers", &bootstrap)
+            .set("acks", "1")
+            .create_with_context(Acks::default())
+            .unwrap();
+        for i in 0..300 {
+            producer
+                .send(
+                    BaseRecord::<String, String>::to("term")
+                        .key(&format!("{i}"))
+                        .payload(&format!("{i}")),
+                )
+                .unwrap();
+        }
+        producer.flush(Duration::from_secs(10)).unwrap();
+    }
+    // SAFETY: plain kill(2) on our own child's pid.
+    let rc = unsafe { libc::kill(broker.0.id() as i32, libc::SIGTERM) };
+    assert_eq!(rc, 0);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(s) = broker.0.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "broker did not exit within 10 s of SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "exit status {status:?}");
+    for p in 0..3 {
+        let marker = dir.path().join(format!("term-{p}")).join(".kavka_cleanshutdown");
+        assert!(marker.exists(), "{} missing", marker.display());
+    }
+    let _broker = spawn_broker(dir.path(), port);
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", &bootstrap)
+        .set("group.id", "term-check")
+        .set("enable.auto.commit", "false")
+        .create()
+        .unwrap();
+    let mut tpl = TopicPartitionList::new();
+    for p in 0..3 {
+        tpl.add_partition_offset("term", p, Offset::Beginning).unwrap();
+    }
+    consumer.assign(&tpl).unwrap();
+    let mut n = 0;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while n < 300 && Instant::now() < deadline {
+        if let Some(Ok(_)) = consumer.poll(Duration::from_millis(200)) {
+            n += 1;
+        }
+    }
+    assert_eq!(n, 300);
+}

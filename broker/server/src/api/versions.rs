@@ -47,7 +47,10 @@ mod tests {
         for (api, lo, hi) in SUPPORTED {
             let (glo, ghi) = crate::wire::supported_versions(*api as i16)
                 .unwrap_or_else(|| panic!("{api:?} has no guard schema"));
-            assert!(*lo >= glo && *hi <= ghi, "{api:?} {lo}-{hi} outside guarded {glo}-{ghi}");
+            assert!(
+                *lo >= glo && *hi <= ghi,
+                "{api:?} {lo}-{hi} outside guarded {glo}-{ghi}"
+            );
         }
     }
 

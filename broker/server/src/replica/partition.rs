@@ -33,6 +33,18 @@ pub enum PartitionError {
     FencedLeaderEpoch { requested: i32, current: i32 },
     #[error("leader epoch {requested} is newer than the current epoch {current}")]
     UnknownLeaderEpoch { requested: i32, current: i32 },
+    #[error("producer {producer_id} has epoch {current}; a batch with epoch {got} is fenced")]
+    InvalidProducerEpoch {
+        producer_id: i64,
+        current: i16,
+        got: i16,
+    },
+    #[error("producer {producer_id}: expected sequence {expected}, got {got}")]
+    OutOfOrderSequence {
+        producer_id: i64,
+        expected: i32,
+        got: i32,
+    },
     #[error("storage error: {0}")]
     Storage(String),
     #[error("partition is closed")]
@@ -56,6 +68,24 @@ impl From<LogError> for PartitionError {
             LogError::StaleLeaderEpoch { epoch, latest } => PartitionError::FencedLeaderEpoch {
                 requested: epoch,
                 current: latest,
+            },
+            LogError::InvalidProducerEpoch {
+                producer_id,
+                current,
+                got,
+            } => PartitionError::InvalidProducerEpoch {
+                producer_id,
+                current,
+                got,
+            },
+            LogError::OutOfOrderSequence {
+                producer_id,
+                expected,
+                got,
+            } => PartitionError::OutOfOrderSequence {
+                producer_id,
+                expected,
+                got,
             },
             other => PartitionError::Storage(other.to_string()),
         }
@@ -216,16 +246,29 @@ impl Partition {
             let slice = if offset == hw && offset >= start {
                 None
             } else {
-                Some(log.read(offset, max_bytes, hw, min_one)?)
+                let s = log.read(offset, max_bytes, hw, min_one)?;
+                if s.is_empty() && !min_one && offset < hw && max_bytes > 0 {
+                    // The next batch is larger than what is left of the
+                    // response. Kafka then returns the first `max_bytes` of
+                    // it: clients drop a trailing partial batch silently,
+                    // while an empty answer below the high watermark makes
+                    // them back off as if the batch could never fit.
+                    Some(log.read(offset, max_bytes, hw, true)?)
+                } else {
+                    Some(s)
+                }
             };
             Ok((slice, hw, start))
         })?;
-        let records = match slice {
+        let mut records = match slice {
             Some(s) => s
                 .read_bytes()
                 .map_err(|e| PartitionError::Storage(format!("read of {} failed: {e}", self.tp)))?,
             None => Bytes::new(),
         };
+        if !min_one && records.len() > max_bytes {
+            records.truncate(max_bytes);
+        }
         Ok(FetchOutcome {
             high_watermark: hw,
             // No transactions yet: everything below the high watermark is stable.
