@@ -38,6 +38,9 @@ pub struct Entry {
     pub source: i8,
     pub doc: &'static str,
     pub config_type: i8,
+    /// Kafka marks configs that cannot be altered at runtime read-only;
+    /// broker configs are static here, so all of them are.
+    pub read_only: bool,
     /// (name, value, source), most specific first.
     pub synonyms: Vec<(String, Option<String>, i8)>,
 }
@@ -99,6 +102,21 @@ fn broker_keys_for(topic_key: &str) -> &'static [&'static str] {
     }
 }
 
+/// The DEFAULT_CONFIG synonym of a topic config: the broker key that has a
+/// built-in default in Kafka and that default. It is Kafka's default, not
+/// the value the broker runs with, which a static setting may have changed
+/// (that one is listed as STATIC_BROKER_CONFIG before it). `log.retention.ms`
+/// and `log.roll.ms` have no default of their own in Kafka; their `.hours`
+/// synonyms carry it.
+fn default_synonym(def: &topic_config::TopicConfigDef) -> (&'static str, String) {
+    match def.name {
+        "retention.ms" => ("log.retention.hours", "168".to_string()),
+        "segment.ms" => ("log.roll.hours", "168".to_string()),
+        _ if def.broker_default_key.is_empty() => (def.name, def.default.to_string()),
+        _ => (def.broker_default_key, def.default.to_string()),
+    }
+}
+
 /// Every topic config with its effective value and source.
 pub fn topic_config_entries(broker: &BrokerConfig, overrides: &BTreeMap<String, String>) -> Vec<Entry> {
     let broker_entries = broker.entries();
@@ -118,14 +136,10 @@ pub fn topic_config_entries(broker: &BrokerConfig, overrides: &BTreeMap<String, 
                 synonyms.push((e.name.to_string(), e.value.clone(), source::STATIC_BROKER_CONFIG));
             }
             let default_value = broker_value(broker, def.name).or_else(|| Some(def.default.to_string()));
-            let default_name = if def.broker_default_key.is_empty() {
-                def.name
-            } else {
-                def.broker_default_key
-            };
+            let (default_name, default_synonym) = default_synonym(def);
             synonyms.push((
                 default_name.to_string(),
-                default_value.clone(),
+                Some(default_synonym),
                 source::DEFAULT_CONFIG,
             ));
             let (value, src) = match (overrides.get(def.name), explicit) {
@@ -139,6 +153,7 @@ pub fn topic_config_entries(broker: &BrokerConfig, overrides: &BTreeMap<String, 
                 source: src,
                 doc: def.doc,
                 config_type: wire_type(def.config_type),
+                read_only: false,
                 synonyms,
             }
         })
@@ -161,6 +176,7 @@ fn broker_config_entries(broker: &BrokerConfig) -> Vec<Entry> {
                 source: src,
                 doc: e.doc,
                 config_type: 0,
+                read_only: true,
                 synonyms: vec![(e.name.to_string(), e.value, src)],
             }
         })
@@ -177,12 +193,20 @@ pub fn describe(ctx: &RequestContext, v: i16, req: DescribeConfigsRequest) -> De
             .with_resource_type(res.resource_type)
             .with_resource_name(res.resource_name.clone());
         let entries = match res.resource_type {
-            RESOURCE_TOPIC => match image.topic_by_name(&name) {
-                Some(_) => {
+            RESOURCE_TOPIC => match (
+                image.topic_by_name(&name),
+                kavka_controller::TopicName::new(name.as_str()),
+            ) {
+                (Some(_), _) => {
                     let overrides = image.topic_configs(&name).cloned().unwrap_or_default();
                     Ok(topic_config_entries(&broker.config, &overrides))
                 }
-                None => Err(ApiError::with_message(
+                // Kafka validates the name before looking the topic up.
+                (None, Err(e)) => Err(ApiError::with_message(
+                    ErrorCode::InvalidTopicException,
+                    e.to_string(),
+                )),
+                (None, Ok(_)) => Err(ApiError::with_message(
                     ErrorCode::UnknownTopicOrPartition,
                     format!("Topic {name} does not exist"),
                 )),
@@ -225,7 +249,7 @@ fn wire_entry(v: i16, synonyms: bool, docs: bool, e: Entry) -> DescribeConfigsRe
     let mut out = DescribeConfigsResourceResult::default()
         .with_name(StrBytes::from_string(e.name))
         .with_value(e.value.map(StrBytes::from_string))
-        .with_read_only(false)
+        .with_read_only(e.read_only)
         .with_config_source(e.source)
         .with_is_sensitive(false);
     if synonyms {
@@ -240,6 +264,9 @@ fn wire_entry(v: i16, synonyms: bool, docs: bool, e: Entry) -> DescribeConfigsRe
             })
             .collect();
     }
+    // The struct's default documentation is "", but Kafka sends null when
+    // documentation was not asked for.
+    out.documentation = None;
     if v >= 3 {
         out.config_type = e.config_type;
         if docs {

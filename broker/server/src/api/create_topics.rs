@@ -61,7 +61,6 @@ pub async fn handle(ctx: &RequestContext, v: i16, req: CreateTopicsRequest) -> C
     if !req.validate_only {
         broker.sync_partitions();
     }
-    let image = broker.image();
     let mut out = Vec::new();
     for name in duplicates {
         out.push(error_result(
@@ -98,7 +97,6 @@ pub async fn handle(ctx: &RequestContext, v: i16, req: CreateTopicsRequest) -> C
                             .collect(),
                     );
                 }
-                let _ = &image;
                 out.push(res);
             }
             Err(e) => out.push(error_result(v, &name, &ApiError::from(&e))),

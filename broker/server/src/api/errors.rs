@@ -42,6 +42,8 @@ impl From<&PartitionError> for ApiError {
             PartitionError::InvalidOffset(_) => ErrorCode::OffsetOutOfRange,
             PartitionError::FencedLeaderEpoch { .. } => ErrorCode::FencedLeaderEpoch,
             PartitionError::UnknownLeaderEpoch { .. } => ErrorCode::UnknownLeaderEpoch,
+            PartitionError::InvalidProducerEpoch { .. } => ErrorCode::InvalidProducerEpoch,
+            PartitionError::OutOfOrderSequence { .. } => ErrorCode::OutOfOrderSequenceNumber,
             PartitionError::Storage(_) => ErrorCode::KafkaStorageError,
             PartitionError::Closed => ErrorCode::NotLeaderOrFollower,
         };

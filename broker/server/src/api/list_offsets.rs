@@ -70,7 +70,10 @@ fn lookup(
     let epoch = p.leader_epoch();
     Ok(match timestamp {
         // Consumers may only see committed data: "latest" is the high watermark.
-        LATEST | LATEST_TIERED => (hw, -1, epoch),
+        LATEST => (hw, -1, epoch),
+        // Nothing is tiered to remote storage: Kafka answers offset -1 and
+        // epoch -1 when remote storage is off.
+        LATEST_TIERED => (-1, -1, -1),
         EARLIEST | EARLIEST_LOCAL => (start, -1, epoch_at(&p, start, epoch)),
         MAX_TIMESTAMP => match p.max_timestamp().map_err(|e| ApiError::from(&e))? {
             Some(t) => (t.offset, t.timestamp, t.leader_epoch.unwrap_or(epoch)),

@@ -16,11 +16,16 @@ use super::RequestContext;
 
 pub async fn handle(ctx: &RequestContext, v: i16, req: MetadataRequest) -> MetadataResponse {
     let broker = &ctx.broker;
+    if let Some(resp) = refuse_ids_before_v12(v, &req) {
+        return resp;
+    }
     // v4+ lets the client opt out of auto-creation; earlier versions always ask.
     let allow_auto = (v < 4 || req.allow_auto_topic_creation) && broker.config.auto_create_topics_enable;
-    // Which topics: None = all; names; or (v10+) ids.
+    // Which topics: None = all; names; or (v12+) ids.
     let mut wanted: Option<Vec<Result<String, Uuid>>> = None;
-    if let Some(list) = &req.topics {
+    // In v0 an empty list means every topic (null arrived only in v1).
+    let all_topics = req.topics.as_ref().is_none_or(|l| l.is_empty() && v == 0);
+    if let Some(list) = req.topics.as_ref().filter(|_| !all_topics) {
         let mut names = Vec::with_capacity(list.len());
         for t in list {
             match &t.name {
@@ -91,6 +96,28 @@ pub async fn handle(ctx: &RequestContext, v: i16, req: MetadataRequest) -> Metad
             .map(|c| StrBytes::from_string(c.as_str().to_string()));
     }
     resp
+}
+
+/// v10 and v11 carry topic ids and nullable names on the wire, but Kafka
+/// serves requests by id only from v12: earlier versions naming a topic by
+/// id (or without a name) get INVALID_REQUEST for every requested topic.
+fn refuse_ids_before_v12(v: i16, req: &MetadataRequest) -> Option<MetadataResponse> {
+    let list = req.topics.as_ref()?;
+    if v >= 12 || !list.iter().any(|t| t.name.is_none() || !t.topic_id.is_nil()) {
+        return None;
+    }
+    let topics = list
+        .iter()
+        .map(|t| {
+            let mut out = MetadataResponseTopic::default()
+                .with_error_code(ErrorCode::InvalidRequest.code())
+                // The response name is not nullable before v12.
+                .with_name(Some(t.name.clone().unwrap_or_else(|| wire_topic(""))));
+            out.topic_id = t.topic_id;
+            out
+        })
+        .collect();
+    Some(MetadataResponse::default().with_topics(topics))
 }
 
 /// Kafka refuses to auto-create names that would be invalid anyway; they get
