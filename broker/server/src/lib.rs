@@ -11,6 +11,7 @@ pub mod broker;
 #[cfg(feature = "client")]
 pub mod cli;
 pub mod config;
+pub mod group;
 pub mod metrics;
 pub mod replica;
 pub mod server;
