@@ -326,6 +326,21 @@ impl Segment {
         self.scan_from(start, |h| h.max_timestamp >= ts && h.last_offset() >= min_offset)
     }
 
+    /// The batch that holds the segment's max timestamp, as (position,
+    /// header). The segment tracks that batch's last offset, so this is an
+    /// offset index lookup plus a scan of at most one index interval, not a
+    /// walk of the segment. `None` when the segment has no timestamps or the
+    /// batch there no longer carries the max (never expected; callers then
+    /// answer at batch granularity).
+    pub(crate) fn batch_of_max_timestamp(&self) -> Result<Option<(u64, BatchHeader)>, LogError> {
+        if self.is_empty() || self.max_timestamp == NO_TIMESTAMP {
+            return Ok(None);
+        }
+        Ok(self
+            .locate(self.offset_of_max_timestamp)?
+            .filter(|(_, h)| h.max_timestamp == self.max_timestamp))
+    }
+
     /// Reads the complete batch at `pos` (for record-level inspection).
     pub(crate) fn read_batch(&self, pos: u64, header: &BatchHeader) -> Result<Vec<u8>, LogError> {
         let mut buf = vec![0u8; header.size()];

@@ -242,7 +242,7 @@ impl Log {
     }
 
     /// Starts a new active segment at `new_base`.
-    fn roll(&mut self, new_base: i64, now_ms: i64) -> Result<(), LogError> {
+    pub(super) fn roll(&mut self, new_base: i64, now_ms: i64) -> Result<(), LogError> {
         let dir = self.dir.clone();
         let active = self.active_mut();
         let replace_empty = active.is_empty();

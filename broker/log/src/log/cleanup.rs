@@ -151,18 +151,30 @@ impl Log {
     }
 
     /// Deletes segments from the front while `pick(segment, end_offset)`
-    /// gives a reason; segments wholly below the log start always go. Never
-    /// deletes the active segment or a segment reaching the high watermark.
+    /// gives a reason; non-active segments wholly below the log start always
+    /// go. Never deletes data at or above the high watermark. The active
+    /// segment is deleted only when `pick` says so, it is not empty, and
+    /// everything before it goes too: as in Kafka, a new empty segment is
+    /// rolled at the log end first (the log always has one), so the log
+    /// start then reaches the log end.
     fn delete_leading_segments(
         &mut self,
         mut pick: impl FnMut(&Segment, i64) -> Option<RetentionReason>,
         deleted: &mut Vec<DeletedSegment>,
     ) -> Result<(), LogError> {
+        let log_end = self.log_end_offset();
         let mut count = 0;
-        while count + 1 < self.segments.len() {
+        while count < self.segments.len() {
             let seg = &self.segments[count];
-            let end = self.segments[count + 1].base_offset;
-            let below_start = end <= self.log_start_offset;
+            let next = self.segments.get(count + 1);
+            if next.is_none() && seg.is_empty() {
+                // Deleting an empty active segment would only roll another.
+                break;
+            }
+            let end = next.map_or(log_end, |n| n.base_offset);
+            // The log start never passes the log end, so this holds only
+            // for non-active segments (Kafka's rule too).
+            let below_start = next.is_some() && end <= self.log_start_offset;
             // Data the followers may not have yet must never be deleted.
             if end > self.high_watermark && !below_start {
                 break;
@@ -184,6 +196,13 @@ impl Log {
         if count == 0 {
             return Ok(());
         }
+        if count == self.segments.len() {
+            // Roll before deleting: a failed roll leaves everything in place.
+            // It also snapshots producer state at the log end, which keeps
+            // it across the deletion.
+            let now_ms = self.clock_ms;
+            self.roll(log_end, now_ms)?;
+        }
         let dir = self.dir.clone();
         for seg in self.segments.drain(..count) {
             tracing::info!(dir = %dir.display(), base_offset = seg.base_offset, "deleting segment");
@@ -202,8 +221,12 @@ impl Log {
     /// segments whose largest timestamp is older than `retention.ms`, then
     /// oldest segments while the log stays at least `retention.bytes` big
     /// without them; for any policy, segments wholly below the log start.
-    /// The active segment and data at or above the high watermark are never
-    /// deleted. Advances the log start offset to the new first segment.
+    /// Data at or above the high watermark is never deleted. The active
+    /// segment goes too when it qualifies (all of it expired, or size
+    /// retention needs it) and the high watermark is at the log end: a new
+    /// empty segment is rolled at the log end first, so the log start
+    /// reaches the log end. Advances the log start offset to the new first
+    /// segment.
     pub fn apply_retention(&mut self, now_ms: i64) -> Result<RetentionResult, LogError> {
         self.observe_clock(now_ms);
         let mut deleted = Vec::new();

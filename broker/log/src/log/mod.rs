@@ -11,19 +11,19 @@ mod cleanup;
 mod compact;
 mod open;
 mod producers;
+mod timestamps;
 
 pub use append::ValidatedRecords;
 pub use cleanup::{DeletedSegment, RetentionReason, RetentionResult};
 pub use compact::CompactionStats;
 
-use crate::batch::{self, BatchHeader, TimestampType, NO_TIMESTAMP};
+use crate::batch::BatchHeader;
 use crate::checkpoint::{self, LEADER_EPOCH_CHECKPOINT};
 use crate::config::LogConfig;
 use crate::epoch::{EpochEntry, LeaderEpochCache};
 use crate::error::LogError;
 use crate::producer::ProducerStateMap;
 use crate::read::{FlushHandle, ReadSlice};
-use crate::records;
 use crate::segment::Segment;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -178,6 +178,27 @@ impl Log {
         self.epochs.end_offset_for(epoch, self.log_end_offset())
     }
 
+    /// Records that leader epoch `epoch` starts at the log end offset, as
+    /// Kafka does when a replica becomes leader (before any append in that
+    /// epoch), so that OffsetForLeaderEpoch answers `(epoch, log end)` for
+    /// an epoch without data yet. Checkpointed before returning. A no-op if
+    /// `epoch` is negative or not newer than the latest cached epoch.
+    ///
+    /// Like every cache entry, it disappears if the log is truncated to or
+    /// below its start offset, and at open when it has no data (Kafka's
+    /// `truncateFromEnd` on load): a leader assigns it again.
+    pub fn assign_leader_epoch(&mut self, epoch: i32) -> Result<(), LogError> {
+        if epoch < 0 || self.epochs.latest_epoch().is_some_and(|latest| epoch <= latest) {
+            return Ok(());
+        }
+        let end = self.log_end_offset();
+        if self.epochs.assign(epoch, end) {
+            tracing::debug!(dir = %self.dir.display(), epoch, start_offset = end, "new leader epoch");
+            self.write_epoch_checkpoint()?;
+        }
+        Ok(())
+    }
+
     fn observe_clock(&mut self, now_ms: i64) {
         self.clock_ms = self.clock_ms.max(now_ms);
     }
@@ -256,81 +277,6 @@ impl Log {
             ));
         }
         Ok(ReadSlice::empty(offset))
-    }
-
-    // ---- timestamps --------------------------------------------------------
-
-    /// ListOffsets by timestamp: the first offset >= the log start whose
-    /// timestamp is >= `ts`. For uncompressed CreateTime batches this is the
-    /// exact record (as in Kafka). For compressed batches the records are not
-    /// decoded, so the answer is at batch granularity: the batch's base
-    /// offset (or the log start offset if that is inside the batch) with the
-    /// batch's max timestamp.
-    pub fn offset_for_timestamp(&self, ts: i64) -> Result<Option<TimestampOffset>, LogError> {
-        for seg in &self.segments {
-            if seg.max_timestamp < ts || seg.next_offset <= self.log_start_offset {
-                continue;
-            }
-            let Some((pos, header)) = seg.find_by_timestamp(ts, self.log_start_offset)? else {
-                continue;
-            };
-            let leader_epoch = (header.partition_leader_epoch >= 0).then_some(header.partition_leader_epoch);
-            let exact = self.record_for_timestamp(seg, pos, &header, ts)?;
-            let (offset, timestamp) = exact.unwrap_or((
-                header.base_offset.max(self.log_start_offset),
-                header.max_timestamp,
-            ));
-            return Ok(Some(TimestampOffset {
-                offset,
-                timestamp,
-                leader_epoch,
-            }));
-        }
-        Ok(None)
-    }
-
-    /// Exact record lookup inside an uncompressed CreateTime batch.
-    fn record_for_timestamp(
-        &self,
-        seg: &Segment,
-        pos: u64,
-        header: &BatchHeader,
-        ts: i64,
-    ) -> Result<Option<(i64, i64)>, LogError> {
-        if header.compression() != Some(batch::Compression::None)
-            || header.timestamp_type() != TimestampType::CreateTime
-        {
-            return Ok(None);
-        }
-        let bytes = seg.read_batch(pos, header)?;
-        let Ok((h, recs)) = records::decode_records(&bytes) else {
-            // Records we cannot decode still have a usable batch answer.
-            return Ok(None);
-        };
-        Ok(recs
-            .iter()
-            .map(|r| (r.offset(&h), r.timestamp(&h)))
-            .find(|&(o, t)| t >= ts && o >= self.log_start_offset))
-    }
-
-    /// ListOffsets MAX_TIMESTAMP (-3): the batch with the largest max
-    /// timestamp (the earliest such batch on ties): its last offset, that
-    /// timestamp and its leader epoch. `None` when no batch has a timestamp.
-    pub fn max_timestamp(&self) -> Option<TimestampOffset> {
-        let mut best: Option<&Segment> = None;
-        for seg in &self.segments {
-            if seg.is_empty() || seg.max_timestamp == NO_TIMESTAMP {
-                continue;
-            }
-            if best.is_none_or(|b| seg.max_timestamp > b.max_timestamp) {
-                best = Some(seg);
-            }
-        }
-        best.map(|seg| TimestampOffset {
-            offset: seg.offset_of_max_timestamp,
-            timestamp: seg.max_timestamp,
-            leader_epoch: self.epochs.epoch_for_offset(seg.offset_of_max_timestamp),
-        })
     }
 
     // ---- flushing ----------------------------------------------------------

@@ -55,16 +55,9 @@ fn lookup(
         .get(topic, partition)
         .ok_or_else(|| ApiError::new(ErrorCode::UnknownTopicOrPartition))?;
     p.check_epoch(current).map_err(|e| ApiError::from(&e))?;
-    // Kafka's leader records its epoch's start offset in the epoch cache when
-    // it becomes leader, so the current epoch always answers with the log end
-    // offset (`endOffsetFor`'s "latest epoch" case) even before the epoch has
-    // any data. Our cache learns an epoch only from its first batch; answer
-    // the current epoch here so a fresh partition is not UNDEFINED.
-    if epoch >= 0 && epoch == p.leader_epoch() {
-        let (_, _, log_end) = p.offsets().map_err(|e| ApiError::from(&e))?;
-        return Ok((epoch, log_end));
-    }
-    // UNDEFINED_EPOCH / UNDEFINED_EPOCH_OFFSET when the epoch is unknown.
+    // The leader records its epoch in the epoch cache when it becomes leader
+    // (as Kafka does), so the current epoch answers with the log end offset
+    // even before it has data. UNDEFINED_EPOCH / UNDEFINED_EPOCH_OFFSET when the epoch is unknown.
     Ok(p.end_offset_for_epoch(epoch)
         .map_err(|e| ApiError::from(&e))?
         .unwrap_or((-1, -1)))

@@ -108,8 +108,9 @@ impl ReplicaManager {
     /// deleted topics. Logs on disk whose topic id the image does not know
     /// are renamed aside (`-stray`), never deleted.
     pub fn apply_image(&self, image: &MetadataImage, now_ms: i64) -> Result<(), ReplicaError> {
-        // (topic id, leader epoch, whether this broker is the only ISR member)
-        let mut wanted: HashMap<TopicPartition, (TopicId, i32, bool)> = HashMap::new();
+        // (topic id, leader epoch, whether this broker is the only ISR
+        // member, whether this broker is the leader)
+        let mut wanted: HashMap<TopicPartition, (TopicId, i32, bool, bool)> = HashMap::new();
         for topic in image.topics() {
             for (index, p) in topic.partitions.iter().enumerate() {
                 wanted.insert(
@@ -121,6 +122,7 @@ impl ReplicaManager {
                         topic.id,
                         p.leader_epoch.0,
                         p.isr.len() == 1 && p.isr[0].0 == self.broker.node_id,
+                        p.leader.is_some_and(|l| l.0 == self.broker.node_id),
                     ),
                 );
             }
@@ -133,7 +135,7 @@ impl ReplicaManager {
             for parts in map.values_mut() {
                 let ids: Vec<i32> = parts
                     .values()
-                    .filter(|p| wanted.get(p.tp()).is_none_or(|(id, _, _)| *id != p.topic_id))
+                    .filter(|p| wanted.get(p.tp()).is_none_or(|(id, ..)| *id != p.topic_id))
                     .map(|p| p.tp().partition)
                     .collect();
                 gone.extend(ids.iter().filter_map(|i| parts.remove(i)));
@@ -145,12 +147,12 @@ impl ReplicaManager {
             info!(partition = %p.tp(), "deleting partition log");
             p.delete();
         }
-        for (tp, (topic_id, epoch, sole_isr)) in wanted {
+        for (tp, (topic_id, epoch, sole_isr, leads)) in wanted {
             let existing = self.get(&tp.topic, tp.partition);
             let log_config = log_config_for(&self.broker, image.topic_configs(&tp.topic));
             match existing {
                 Some(p) => {
-                    p.update(log_config, epoch);
+                    p.update(log_config, epoch, leads);
                 }
                 None => {
                     let dir = self.log_dir.join(format!("{}-{}", tp.topic, tp.partition));
@@ -173,6 +175,18 @@ impl ReplicaManager {
                     if sole_isr {
                         let end = log.log_end_offset();
                         log.set_high_watermark(end);
+                    }
+                    // Kafka's makeLeader: the epoch starts at the log end
+                    // before any append in it, so OffsetForLeaderEpoch
+                    // answers for it (the cache forgets an epoch without
+                    // data at open, so this also restores it on restart).
+                    if leads {
+                        log.assign_leader_epoch(epoch)
+                            .map_err(|source| ReplicaError::Open {
+                                tp: tp.clone(),
+                                dir: dir.clone(),
+                                source: Box::new(source),
+                            })?;
                     }
                     self.insert(Arc::new(Partition::new(tp, topic_id, log, epoch)));
                 }

@@ -145,13 +145,21 @@ impl Partition {
         f(log).map_err(PartitionError::from)
     }
 
-    /// Applies new metadata: topic configs and the leader epoch.
-    pub fn update(&self, config: LogConfig, leader_epoch: i32) {
+    /// Applies new metadata: topic configs and the leader epoch. As leader
+    /// (`is_leader`), a new epoch is recorded in the log's epoch cache at
+    /// the log end before any append in it, as Kafka's makeLeader does.
+    pub fn update(&self, config: LogConfig, leader_epoch: i32, is_leader: bool) {
         self.leader_epoch.fetch_max(leader_epoch, Ordering::AcqRel);
         let mut guard = self.log.lock();
         if let Some(log) = guard.as_mut() {
             if *log.config() != config {
                 log.set_config(config);
+            }
+            // A no-op unless the epoch is newer than the cache's latest.
+            if is_leader {
+                if let Err(e) = log.assign_leader_epoch(leader_epoch) {
+                    error!(partition = %self.tp, epoch = leader_epoch, error = %e, "recording the leader epoch failed");
+                }
             }
         }
     }

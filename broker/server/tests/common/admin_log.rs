@@ -145,10 +145,8 @@ async fn retention_by_time_after_config_changes() {
 
 /// Kafka's time retention also takes the active segment once everything in
 /// it has expired: it rolls a new empty segment and deletes the old one, so
-/// the log start reaches the log end. kavka-log never deletes the active
-/// segment, so this fails until that is changed there.
+/// the log start reaches the log end.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "kavka-log: retention never deletes an expired active segment"]
 async fn retention_deletes_an_expired_active_segment() {
     let b = TestBroker::start_with(&[("log.retention.check.interval.ms", "200")]).await;
     let mut c = connect(&b).await;

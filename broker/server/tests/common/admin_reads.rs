@@ -488,10 +488,8 @@ async fn api_versions_lists_exactly_the_implemented_table() {
 
 /// Kafka (3.8+) answers MAX_TIMESTAMP with the offset of the record that
 /// carries the largest timestamp (`RecordBatch.offsetOfMaxTimestamp`), not
-/// the batch's last offset. kavka-log's `Log::max_timestamp` returns the
-/// batch's last offset, so this fails until that is fixed there.
+/// the batch's last offset.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "kavka-log: MAX_TIMESTAMP gives the batch's last offset, not the record's"]
 async fn list_offsets_max_timestamp_inside_a_batch() {
     use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
     let b = TestBroker::start().await;
