@@ -102,6 +102,8 @@ pub enum ApplyError {
         current: BrokerEpoch,
         record: BrokerEpoch,
     },
+    #[error("next producer id would not advance: it is {current}, the record sets {new}")]
+    ProducerIdRegression { current: i64, new: i64 },
     #[error("invalid record: {0}")]
     Invalid(String),
 }
@@ -205,6 +207,18 @@ pub enum ControllerError {
     PolicyViolation(String),
     #[error("unsupported operation: {0}")]
     Unsupported(String),
+    /// The request names a broker registration that is not the current one
+    /// (unknown broker, or an epoch from before its latest registration).
+    #[error("broker {broker}: epoch {got} is not its current registration ({})", registration(.current))]
+    StaleBrokerEpoch {
+        broker: BrokerId,
+        /// `None`: the broker is not registered at all.
+        current: Option<BrokerEpoch>,
+        got: BrokerEpoch,
+    },
+    /// No producer-id block is left below `i64::MAX`.
+    #[error("all producer ids have been allocated (next would be {next})")]
+    ProducerIdsExhausted { next: i64 },
     /// The change could not be made durable; it may or may not survive a
     /// restart, but it was not published.
     #[error("metadata store error: {0}")]
@@ -229,8 +243,18 @@ impl ControllerError {
             ControllerError::UnknownTopicId(_) => 100,
             ControllerError::InvalidRequest(_) | ControllerError::Unsupported(_) => 42,
             ControllerError::PolicyViolation(_) => 44,
-            ControllerError::Store(_) | ControllerError::Internal(_) => -1,
+            ControllerError::StaleBrokerEpoch { .. } => 77,
+            ControllerError::ProducerIdsExhausted { .. }
+            | ControllerError::Store(_)
+            | ControllerError::Internal(_) => -1,
         }
+    }
+}
+
+fn registration(current: &Option<BrokerEpoch>) -> String {
+    match current {
+        Some(e) => format!("epoch {e}"),
+        None => "not registered".to_string(),
     }
 }
 

@@ -17,11 +17,11 @@ pub mod types;
 
 pub use controller::{
     AlterConfigOp, ConfigOp, Controller, ControllerDefaults, CreatePartitionsRequest, CreateTopicRequest,
-    CreatedPartitions, CreatedTopic, LocalBroker, TopicRef,
+    CreatedPartitions, CreatedTopic, LocalBroker, ProducerIdBlock, TopicRef, PRODUCER_ID_BLOCK_SIZE,
 };
 pub use error::{ApplyError, ControllerError, StartError, StoreError};
 pub use image::{BrokerRegistration, MetadataImage, PartitionState, TopicImage};
-pub use records::{ConfigResource, Listener, MetadataRecord};
+pub use records::{ConfigResource, Listener, MetadataRecord, ProducerIdsRecord};
 pub use store::{FileStore, MemoryStore, MetadataStore};
 pub use types::{
     BrokerEpoch, BrokerId, ClusterId, LeaderEpoch, PartitionEpoch, PartitionId, TopicId, TopicName,

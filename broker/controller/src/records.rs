@@ -148,6 +148,17 @@ pub struct RegisterBrokerRecord {
     pub in_controlled_shutdown: bool,
 }
 
+/// A block of producer ids handed to a broker (KRaft's `ProducerIdsRecord`):
+/// ids below `next_producer_id` have been given out, so the next block
+/// starts there. `broker`/`broker_epoch` name the registration that took the
+/// block that ends at `next_producer_id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProducerIdsRecord {
+    pub broker: BrokerId,
+    pub broker_epoch: BrokerEpoch,
+    pub next_producer_id: i64,
+}
+
 /// Fencing / controlled-shutdown transitions of a registered broker.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BrokerRegistrationChangeRecord {
@@ -182,6 +193,7 @@ pub enum MetadataRecord {
         id: BrokerId,
         epoch: BrokerEpoch,
     },
+    ProducerIds(ProducerIdsRecord),
 }
 
 #[derive(Serialize, Deserialize)]
@@ -281,6 +293,11 @@ mod tests {
                 id: BrokerId(1),
                 epoch: BrokerEpoch(10),
             },
+            MetadataRecord::ProducerIds(ProducerIdsRecord {
+                broker: BrokerId(1),
+                broker_epoch: BrokerEpoch(10),
+                next_producer_id: 2000,
+            }),
         ]
     }
 

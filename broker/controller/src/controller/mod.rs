@@ -17,9 +17,11 @@ use crate::store::MetadataStore;
 use crate::types::{BrokerEpoch, BrokerId, ClusterId};
 
 mod configs;
+mod producer_ids;
 mod topics;
 
 pub use configs::{AlterConfigOp, ConfigOp};
+pub use producer_ids::{ProducerIdBlock, PRODUCER_ID_BLOCK_SIZE};
 pub use topics::{
     CreatePartitionsRequest, CreateTopicRequest, CreatedPartitions, CreatedTopic, TopicRef,
     MAX_NEW_PARTITIONS_PER_REQUEST,

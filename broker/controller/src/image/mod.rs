@@ -12,12 +12,13 @@ use uuid::Uuid;
 use crate::error::ApplyError;
 use crate::records::{
     BrokerRegistrationChangeRecord, ConfigRecord, ConfigResource, Listener, MetadataRecord,
-    PartitionChangeRecord, PartitionRecord, RegisterBrokerRecord, TopicRecord,
+    PartitionChangeRecord, PartitionRecord, ProducerIdsRecord, RegisterBrokerRecord, TopicRecord,
 };
 use crate::types::{
     BrokerEpoch, BrokerId, ClusterId, LeaderEpoch, PartitionEpoch, PartitionId, TopicId, TopicName,
 };
 
+mod producer_ids;
 #[cfg(test)]
 mod tests;
 
@@ -128,6 +129,8 @@ pub struct MetadataImage {
     topic_ids: BTreeMap<TopicName, TopicId>,
     topic_configs: BTreeMap<TopicName, Arc<ConfigMap>>,
     broker_configs: BTreeMap<Option<BrokerId>, Arc<ConfigMap>>,
+    /// The latest producer-id block allocation; `None` until the first.
+    producer_ids: Option<ProducerIdsRecord>,
     metadata_offset: u64,
 }
 
@@ -261,6 +264,7 @@ impl MetadataImage {
                 self.current_broker(*id, *epoch)?;
                 self.brokers.remove(id);
             }
+            MetadataRecord::ProducerIds(r) => self.apply_producer_ids(r)?,
         }
         self.metadata_offset += 1;
         Ok(())
@@ -513,6 +517,9 @@ impl MetadataImage {
         }
         for (broker, configs) in &self.broker_configs {
             push_configs(&mut out, ConfigResource::Broker(*broker), configs);
+        }
+        if let Some(r) = &self.producer_ids {
+            out.push(MetadataRecord::ProducerIds(r.clone()));
         }
         for topic in self.topics() {
             out.push(MetadataRecord::Topic(TopicRecord {
