@@ -27,6 +27,14 @@ enum Command {
         #[command(subcommand)]
         cmd: kavka::cli::TopicCommand,
     },
+    /// List, describe and delete consumer groups; reset their offsets.
+    #[cfg(feature = "client")]
+    Group {
+        #[command(flatten)]
+        client: kavka::cli::ClientArgs,
+        #[command(subcommand)]
+        cmd: kavka::cli::GroupCommand,
+    },
     /// Produce lines from stdin (`key<TAB>value` with --parse-key).
     #[cfg(feature = "client")]
     Produce(kavka::cli::ProduceArgs),
@@ -73,6 +81,8 @@ fn main() -> anyhow::Result<()> {
             Command::Serve(args) => serve(args).await,
             #[cfg(feature = "client")]
             Command::Topic { client, cmd } => kavka::cli::run_topic(cmd, &client).await,
+            #[cfg(feature = "client")]
+            Command::Group { client, cmd } => kavka::cli::run_group(cmd, &client).await,
             #[cfg(feature = "client")]
             Command::Produce(args) => kavka::cli::run_produce(args).await,
             #[cfg(feature = "client")]
