@@ -40,4 +40,25 @@ if ((${#missing[@]})); then
     fi
 fi
 
+# --- Python Kafka clients (optional) ----------------------------------------
+# kafka-python and aiokafka in a venv for the consumer-group tests
+# (tests/groups_python.rs), which skip with a message when this venv is
+# missing. Reinstalled only when the pinned versions change.
+PY_VENV="$CACHE/python-clients"
+PY_PKGS="kafka-python==3.0.12 aiokafka==0.14.0"
+if need_cmd python3; then
+    if [ "$(cat "$PY_VENV/.installed" 2>/dev/null)" != "$PY_PKGS" ]; then
+        log "installing $PY_PKGS into $PY_VENV"
+        # shellcheck disable=SC2086 # the package list is split on purpose
+        if python3 -m venv "$PY_VENV" \
+            && "$PY_VENV/bin/pip" install -q --disable-pip-version-check $PY_PKGS; then
+            printf '%s' "$PY_PKGS" >"$PY_VENV/.installed"
+        else
+            log "could not install the Python clients; their tests will be skipped"
+        fi
+    fi
+else
+    log "python3 not found; the Python client tests will be skipped"
+fi
+
 log "ok"

@@ -11,6 +11,7 @@ use tokio::task::JoinHandle;
 use tracing::{error, info, warn};
 
 use crate::config::{BrokerConfig, Listener};
+use crate::coordinator::GroupService;
 use crate::metrics::Metrics;
 use crate::replica::ReplicaManager;
 use crate::server::{bind_listeners, Shutdown};
@@ -22,6 +23,10 @@ pub struct Broker {
     pub controller: tokio::sync::Mutex<Controller>,
     metadata: watch::Receiver<Arc<MetadataImage>>,
     pub replicas: ReplicaManager,
+    /// Producer ids for InitProducerId, in blocks from the controller.
+    pub producer_ids: Arc<crate::producer_ids::ProducerIdManager>,
+    /// The group coordinator (`__consumer_offsets`).
+    pub groups: GroupService,
     pub metrics: Metrics,
     /// Listeners as published to clients, with port 0 resolved.
     pub advertised: Vec<Listener>,
@@ -83,6 +88,9 @@ impl RunningBroker {
     /// Stops accepting, ends every connection, flushes and closes logs.
     pub async fn shutdown(self) {
         let _ = self.shutdown_tx.send(true);
+        // Parked JoinGroup/SyncGroup requests hold their connections: answer
+        // them (NOT_COORDINATOR) so those connections can close.
+        self.broker.groups.shutdown().await;
         for t in self.tasks {
             let _ = tokio::time::timeout(Duration::from_secs(10), t).await;
         }
@@ -115,6 +123,8 @@ pub async fn start(config: BrokerConfig) -> Result<RunningBroker, StartError> {
 
     let broker = Arc::new(Broker {
         replicas: ReplicaManager::new(&config),
+        producer_ids: Arc::new(crate::producer_ids::ProducerIdManager::new()),
+        groups: GroupService::new(&config),
         config,
         controller: tokio::sync::Mutex::new(controller),
         metadata,
@@ -141,6 +151,11 @@ pub async fn start(config: BrokerConfig) -> Result<RunningBroker, StartError> {
     tasks.push(tokio::spawn(metadata_watcher(broker.clone(), shutdown.clone())));
     tasks.push(tokio::spawn(housekeeping(broker.clone(), shutdown.clone())));
     tasks.push(tokio::spawn(flusher(broker.clone(), shutdown.clone())));
+    tasks.push(tokio::spawn(producer_expiry(broker.clone(), shutdown.clone())));
+    tasks.push(tokio::spawn(crate::coordinator::run(
+        broker.clone(),
+        shutdown.clone(),
+    )));
     info!(
         node_id = broker.config.node_id,
         partitions = broker.replicas.all().len(),
@@ -204,10 +219,11 @@ async fn metadata_watcher(broker: Arc<Broker>, mut shutdown: Shutdown) {
         if let Err(e) = tokio::task::spawn_blocking(move || b.sync_partitions()).await {
             warn!(error = %e, "metadata apply task failed");
         }
+        broker.groups.refresh(&broker);
     }
 }
 
-/// Time-based segment rolls and retention, every
+/// Time-based segment rolls, retention and compaction, every
 /// `log.retention.check.interval.ms`.
 async fn housekeeping(broker: Arc<Broker>, mut shutdown: Shutdown) {
     let period = Duration::from_millis(broker.config.log_retention_check_interval_ms.max(100));
@@ -222,8 +238,40 @@ async fn housekeeping(broker: Arc<Broker>, mut shutdown: Shutdown) {
         let b = broker.clone();
         let _ = tokio::task::spawn_blocking(move || {
             let now = now_ms();
+            let image = b.image();
             for p in b.replicas.all() {
-                p.housekeeping(now);
+                let delete_retention =
+                    crate::replica::delete_retention_ms(image.topic_configs(&p.tp().topic));
+                p.housekeeping(now, delete_retention);
+            }
+        })
+        .await;
+    }
+}
+
+/// Forgets idle idempotent producers (`producer.id.expiration.ms`) every
+/// `producer.id.expiration.check.interval.ms`, as Kafka's log manager does.
+async fn producer_expiry(broker: Arc<Broker>, mut shutdown: Shutdown) {
+    let period = Duration::from_millis(broker.config.producer_id_expiration_check_interval_ms);
+    let mut tick = tokio::time::interval(period);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick.tick().await;
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = shutdown.recv() => return,
+        }
+        let b = broker.clone();
+        let _ = tokio::task::spawn_blocking(move || {
+            let (now, max_idle) = (now_ms(), b.config.producer_id_expiration_ms);
+            let expired: usize = b
+                .replicas
+                .all()
+                .iter()
+                .map(|p| p.expire_producers(now, max_idle))
+                .sum();
+            if expired > 0 {
+                info!(expired, "expired idle producer ids");
             }
         })
         .await;

@@ -11,8 +11,10 @@ pub mod broker;
 #[cfg(feature = "client")]
 pub mod cli;
 pub mod config;
+pub mod coordinator;
 pub mod group;
 pub mod metrics;
+pub mod producer_ids;
 pub mod replica;
 pub mod server;
 pub mod time;

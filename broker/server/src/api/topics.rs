@@ -25,6 +25,16 @@ pub async fn ensure_exists(broker: &Broker, name: &str, auto_create: bool) -> Re
     if !auto_create {
         return Err(ApiError::new(ErrorCode::UnknownTopicOrPartition));
     }
+    if name == crate::coordinator::OFFSETS_TOPIC {
+        // Never with the auto-creation defaults: the group coordinator's
+        // settings (offsets.topic.*, compacted), as Kafka does.
+        return match crate::coordinator::ensure_offsets_topic(broker).await {
+            Ok(_) => Ok(name.to_string()),
+            Err(e) => Err(ApiError::new(
+                ErrorCode::try_from_code(e.kafka_code()).unwrap_or(ErrorCode::CoordinatorNotAvailable),
+            )),
+        };
+    }
     let req = CreateTopicRequest {
         name: name.to_string(),
         num_partitions: None,

@@ -20,6 +20,19 @@ pub const SUPPORTED: &[(ApiKey, i16, i16)] = &[
     (ApiKey::CreatePartitions, 0, 3),
     (ApiKey::IncrementalAlterConfigs, 0, 1),
     (ApiKey::DescribeCluster, 0, 2),
+    (ApiKey::InitProducerId, 0, 5),
+    // Group coordinator (classic protocol).
+    (ApiKey::OffsetCommit, 2, 9),
+    (ApiKey::OffsetFetch, 1, 9),
+    (ApiKey::FindCoordinator, 0, 6),
+    (ApiKey::JoinGroup, 0, 9),
+    (ApiKey::Heartbeat, 0, 4),
+    (ApiKey::LeaveGroup, 0, 5),
+    (ApiKey::SyncGroup, 0, 5),
+    (ApiKey::DescribeGroups, 0, 6),
+    (ApiKey::ListGroups, 0, 5),
+    (ApiKey::DeleteGroups, 0, 2),
+    (ApiKey::OffsetDelete, 0, 0),
 ];
 
 /// The implemented version range of an API, if any.
@@ -76,5 +89,17 @@ mod tests {
         check::<CreatePartitionsRequest>(ApiKey::CreatePartitions);
         check::<IncrementalAlterConfigsRequest>(ApiKey::IncrementalAlterConfigs);
         check::<DescribeClusterRequest>(ApiKey::DescribeCluster);
+        check::<InitProducerIdRequest>(ApiKey::InitProducerId);
+        check::<OffsetCommitRequest>(ApiKey::OffsetCommit);
+        check::<OffsetFetchRequest>(ApiKey::OffsetFetch);
+        check::<FindCoordinatorRequest>(ApiKey::FindCoordinator);
+        check::<JoinGroupRequest>(ApiKey::JoinGroup);
+        check::<HeartbeatRequest>(ApiKey::Heartbeat);
+        check::<LeaveGroupRequest>(ApiKey::LeaveGroup);
+        check::<SyncGroupRequest>(ApiKey::SyncGroup);
+        check::<DescribeGroupsRequest>(ApiKey::DescribeGroups);
+        check::<ListGroupsRequest>(ApiKey::ListGroups);
+        check::<DeleteGroupsRequest>(ApiKey::DeleteGroups);
+        check::<OffsetDeleteRequest>(ApiKey::OffsetDelete);
     }
 }

@@ -426,6 +426,148 @@ pub static KEYS: &[ConfigKey] = &[
             Ok(())
         },
     },
+    // ---- idempotent producers (Kafka: int, at least 1; broker-level only) ----
+    ConfigKey {
+        name: "producer.id.expiration.ms",
+        aliases: &[],
+        default: Some("86400000"),
+        doc: "How long a producer's state (epoch, last sequences) is kept after its last write.",
+        apply: |c, v| {
+            let n = positive(v)?;
+            if n > i32::MAX as u64 {
+                return Err("must fit in 32 bits".into());
+            }
+            c.producer_id_expiration_ms = n as i64;
+            Ok(())
+        },
+    },
+    ConfigKey {
+        name: "producer.id.expiration.check.interval.ms",
+        aliases: &[],
+        default: Some("600000"),
+        doc: "How often expired producer ids are removed.",
+        apply: |c, v| {
+            let n = positive(v)?;
+            if n > i32::MAX as u64 {
+                return Err("must fit in 32 bits".into());
+            }
+            c.producer_id_expiration_check_interval_ms = n;
+            Ok(())
+        },
+    },
+    // ---- group coordinator (see config/group.rs) ----
+    ConfigKey {
+        name: "group.min.session.timeout.ms",
+        aliases: &[],
+        default: Some("6000"),
+        doc: "Smallest session timeout a group member may ask for.",
+        apply: |c, v| {
+            c.group.min_session_timeout_ms = super::group::non_negative_i32(v)?;
+            Ok(())
+        },
+    },
+    ConfigKey {
+        name: "group.max.session.timeout.ms",
+        aliases: &[],
+        default: Some("1800000"),
+        doc: "Largest session timeout a group member may ask for.",
+        apply: |c, v| {
+            c.group.max_session_timeout_ms = super::group::non_negative_i32(v)?;
+            Ok(())
+        },
+    },
+    ConfigKey {
+        name: "group.initial.rebalance.delay.ms",
+        aliases: &[],
+        default: Some("3000"),
+        doc: "How long the first rebalance of an empty group waits for more members.",
+        apply: |c, v| {
+            c.group.initial_rebalance_delay_ms = super::group::non_negative_i32(v)?;
+            Ok(())
+        },
+    },
+    ConfigKey {
+        name: "group.max.size",
+        aliases: &[],
+        default: Some("2147483647"),
+        doc: "Maximum number of members of a consumer group.",
+        apply: |c, v| {
+            c.group.max_size = super::group::positive_i32(v)?;
+            Ok(())
+        },
+    },
+    ConfigKey {
+        name: "offsets.topic.num.partitions",
+        aliases: &[],
+        default: Some("50"),
+        doc: "Partitions of __consumer_offsets (fixed once the topic exists).",
+        apply: |c, v| {
+            c.group.offsets_topic_num_partitions = super::group::positive_i32(v)?;
+            Ok(())
+        },
+    },
+    ConfigKey {
+        name: "offsets.topic.replication.factor",
+        aliases: &[],
+        default: Some("3"),
+        doc: "Replication factor of __consumer_offsets, capped at the number of registered brokers.",
+        apply: |c, v| {
+            let n = super::group::positive_i32(v)?;
+            c.group.offsets_topic_replication_factor = n.try_into().map_err(|_| "too large".to_string())?;
+            Ok(())
+        },
+    },
+    ConfigKey {
+        name: "offsets.topic.segment.bytes",
+        aliases: &[],
+        default: Some("104857600"),
+        doc: "Segment size of __consumer_offsets (small, so compaction can clean it).",
+        apply: |c, v| {
+            c.group.offsets_topic_segment_bytes = super::group::positive_i32(v)?;
+            Ok(())
+        },
+    },
+    ConfigKey {
+        name: "offsets.retention.minutes",
+        aliases: &[],
+        default: Some("10080"),
+        doc: "How long committed offsets of an empty group (or of a topic no longer consumed) are kept.",
+        apply: |c, v| {
+            c.group.offsets_retention_ms = i64::from(super::group::positive_i32(v)?) * 60_000;
+            Ok(())
+        },
+    },
+    ConfigKey {
+        name: "offsets.retention.check.interval.ms",
+        aliases: &[],
+        default: Some("600000"),
+        doc: "How often expired committed offsets are removed.",
+        apply: |c, v| {
+            c.group.offsets_retention_check_interval_ms =
+                positive(v)?.try_into().map_err(|_| "too large".to_string())?;
+            Ok(())
+        },
+    },
+    ConfigKey {
+        name: "offset.metadata.max.bytes",
+        aliases: &[],
+        default: Some("4096"),
+        doc: "Largest metadata string of a committed offset.",
+        apply: |c, v| {
+            c.group.offset_metadata_max_bytes = super::group::non_negative_i32(v)?;
+            Ok(())
+        },
+    },
+    ConfigKey {
+        name: "offsets.commit.timeout.ms",
+        aliases: &[],
+        default: Some("5000"),
+        doc: "How long an offset commit waits for its record to be committed.",
+        apply: |c, v| {
+            c.group.offsets_commit_timeout_ms = super::group::positive_i32(v)?;
+            Ok(())
+        },
+    },
 ];
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //! is parsed into a typed field; an unknown key or a bad value stops startup
 //! with an error naming the key and where it came from.
 
+mod group;
 mod keys;
 mod listener;
 mod properties;
@@ -14,6 +15,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+pub use group::GroupSettings;
 pub use keys::{ConfigKey, KEYS};
 pub use listener::{Listener, ListenerError};
 
@@ -115,7 +117,14 @@ pub struct BrokerConfig {
     pub socket_request_max_bytes: u32,
     pub min_insync_replicas: i32,
     pub broker_rack: Option<String>,
+    /// `producer.id.expiration.ms`: idle time after which a producer's
+    /// state is forgotten.
+    pub producer_id_expiration_ms: i64,
+    /// `producer.id.expiration.check.interval.ms`
+    pub producer_id_expiration_check_interval_ms: u64,
     pub cluster_id: Option<String>,
+    /// `group.*` and `offsets.*`: the group coordinator.
+    pub group: GroupSettings,
     /// Raw values as finally applied, keyed by config name, with their source.
     set: BTreeMap<&'static str, (String, ConfigSource)>,
 }
@@ -150,7 +159,10 @@ impl Default for BrokerConfig {
             socket_request_max_bytes: 104_857_600,
             min_insync_replicas: 1,
             broker_rack: None,
+            producer_id_expiration_ms: 86_400_000,
+            producer_id_expiration_check_interval_ms: 600_000,
             cluster_id: None,
+            group: GroupSettings::default(),
             set: BTreeMap::new(),
         };
         // Defaults go through the same parsers as user input so that the

@@ -20,6 +20,17 @@ fn never(v: i64) -> Option<u64> {
     (v > 0 && v != i64::MAX).then_some(v as u64)
 }
 
+/// Kafka's `log.cleaner.delete.retention.ms` default (one day).
+pub const DEFAULT_DELETE_RETENTION_MS: i64 = 86_400_000;
+
+/// The topic's `delete.retention.ms`: how long compaction keeps tombstones.
+pub fn delete_retention_ms(topic: Option<&BTreeMap<String, String>>) -> i64 {
+    topic
+        .and_then(|t| long(t, "delete.retention.ms"))
+        .filter(|v| *v >= 0)
+        .unwrap_or(DEFAULT_DELETE_RETENTION_MS)
+}
+
 /// Builds the `LogConfig` of a topic. Values were validated by the
 /// controller when they were set; anything unparsable falls back to the
 /// broker default rather than failing a running partition.

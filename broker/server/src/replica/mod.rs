@@ -13,7 +13,7 @@ use parking_lot::RwLock;
 use tokio::sync::watch;
 use tracing::{info, warn};
 
-pub use config::log_config_for;
+pub use config::{delete_retention_ms, log_config_for};
 pub use partition::{AppendOutcome, FetchOutcome, Partition, PartitionError};
 
 use crate::config::BrokerConfig;

@@ -320,10 +320,18 @@ impl Partition {
     }
 
     /// Periodic housekeeping: time-based roll and retention.
-    pub fn housekeeping(&self, now_ms: i64) {
+    pub fn housekeeping(&self, now_ms: i64, delete_retention_ms: i64) {
         let r = self.with_log(|log| {
             log.maybe_roll(now_ms)?;
             log.apply_retention(now_ms)?;
+            // cleanup.policy=compact (e.g. __consumer_offsets): keep the
+            // latest record per key; tombstones go after delete.retention.ms.
+            if log.config().cleanup_policy.compacts() {
+                let stats = log.compact(now_ms, delete_retention_ms)?;
+                if stats.bytes_before > 0 {
+                    tracing::debug!(partition = %self.tp, ?stats, "compacted");
+                }
+            }
             // The high watermark and recovery point are checkpointed lazily;
             // this bounds how stale they can be after a crash.
             log.write_checkpoints()
@@ -331,6 +339,15 @@ impl Partition {
         if let Err(e) = r {
             warn!(partition = %self.tp, error = %e, "retention failed");
         }
+    }
+
+    /// Forgets producers idle for `expiration_ms` (`producer.id.expiration.ms`);
+    /// returns how many. A closed partition has none.
+    pub fn expire_producers(&self, now_ms: i64, expiration_ms: i64) -> usize {
+        self.log
+            .lock()
+            .as_mut()
+            .map_or(0, |log| log.expire_producers(now_ms, expiration_ms))
     }
 
     pub fn close(&self) {

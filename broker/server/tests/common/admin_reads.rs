@@ -419,6 +419,48 @@ async fn call_any(c: &mut RawClient, api: ApiKey, v: i16) {
         ApiKey::DescribeCluster => {
             call_default::<_, DescribeClusterResponse>(c, api, v, DescribeClusterRequest::default()).await
         }
+        // Group coordinator APIs: empty requests (the empty group id gets
+        // INVALID_GROUP_ID or an empty answer).
+        ApiKey::OffsetCommit => {
+            call_default::<_, OffsetCommitResponse>(c, api, v, OffsetCommitRequest::default()).await
+        }
+        ApiKey::OffsetFetch => {
+            call_default::<_, OffsetFetchResponse>(c, api, v, OffsetFetchRequest::default()).await
+        }
+        ApiKey::FindCoordinator => {
+            call_default::<_, FindCoordinatorResponse>(c, api, v, FindCoordinatorRequest::default()).await
+        }
+        ApiKey::JoinGroup => {
+            call_default::<_, JoinGroupResponse>(c, api, v, JoinGroupRequest::default()).await
+        }
+        ApiKey::Heartbeat => {
+            call_default::<_, HeartbeatResponse>(c, api, v, HeartbeatRequest::default()).await
+        }
+        ApiKey::LeaveGroup => {
+            call_default::<_, LeaveGroupResponse>(c, api, v, LeaveGroupRequest::default()).await
+        }
+        ApiKey::SyncGroup => {
+            call_default::<_, SyncGroupResponse>(c, api, v, SyncGroupRequest::default()).await
+        }
+        ApiKey::DescribeGroups => {
+            call_default::<_, DescribeGroupsResponse>(c, api, v, DescribeGroupsRequest::default()).await
+        }
+        ApiKey::ListGroups => {
+            call_default::<_, ListGroupsResponse>(c, api, v, ListGroupsRequest::default()).await
+        }
+        ApiKey::DeleteGroups => {
+            call_default::<_, DeleteGroupsResponse>(c, api, v, DeleteGroupsRequest::default()).await
+        }
+        ApiKey::OffsetDelete => {
+            call_default::<_, OffsetDeleteResponse>(c, api, v, OffsetDeleteRequest::default()).await
+        }
+        ApiKey::InitProducerId => {
+            let req = InitProducerIdRequest::default()
+                .with_transactional_id(None)
+                .with_producer_id(ProducerId(-1))
+                .with_producer_epoch(-1);
+            call_default::<_, InitProducerIdResponse>(c, api, v, req).await
+        }
         other => panic!("no sample request for {other:?}"),
     }
 }
@@ -452,16 +494,28 @@ async fn api_versions_lists_exactly_the_implemented_table() {
         (1, 4, 18),
         (2, 1, 10),
         (3, 0, 13),
+        (8, 2, 9),
+        (9, 1, 9),
+        (10, 0, 6),
+        (11, 0, 9),
+        (12, 0, 4),
+        (13, 0, 5),
+        (14, 0, 5),
+        (15, 0, 6),
+        (16, 0, 5),
         (18, 0, 4),
         (19, 2, 7),
         (20, 1, 6),
         (21, 0, 2),
+        (22, 0, 5),
         (23, 2, 4),
         (32, 1, 4),
         (33, 0, 2),
         (35, 1, 4),
         (37, 0, 3),
+        (42, 0, 2),
         (44, 0, 1),
+        (47, 0, 0),
         (60, 0, 2),
     ];
     assert_eq!(expected, readme);
