@@ -5,6 +5,7 @@
 
 mod consume;
 mod e2e;
+mod group;
 mod histogram;
 mod produce;
 mod report;
@@ -13,6 +14,7 @@ use super::error::CliError;
 
 pub use consume::BenchConsumeArgs;
 pub use e2e::BenchE2eArgs;
+pub use group::BenchGroupArgs;
 pub use produce::BenchProduceArgs;
 
 #[derive(Debug, Clone, clap::Subcommand)]
@@ -24,6 +26,8 @@ pub enum BenchCommand {
     /// Produce-to-consume latency of records travelling through the broker.
     #[command(name = "e2e", alias = "end-to-end")]
     EndToEnd(BenchE2eArgs),
+    /// Consumer-group rebalance time and synchronous offset-commit rate.
+    Group(BenchGroupArgs),
 }
 
 /// A finished run: the JSON report (printed on stdout even when the run failed, so
@@ -46,6 +50,7 @@ pub async fn run_bench(cmd: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Produce(args) => produce::run(args).await?.finish()?,
         BenchCommand::Consume(args) => consume::run(args).await?.finish()?,
         BenchCommand::EndToEnd(args) => e2e::run(args).await?.finish()?,
+        BenchCommand::Group(args) => group::run(args).await?.finish()?,
     }
     Ok(())
 }
@@ -57,5 +62,6 @@ pub(super) async fn run_one_for_test(cmd: BenchCommand) -> Result<Outcome, CliEr
         BenchCommand::Produce(args) => produce::run(args).await,
         BenchCommand::Consume(args) => consume::run(args).await,
         BenchCommand::EndToEnd(args) => e2e::run(args).await,
+        BenchCommand::Group(args) => group::run(args).await,
     }
 }
