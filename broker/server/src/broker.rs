@@ -30,7 +30,10 @@ pub struct Broker {
     pub metrics: Metrics,
     /// Listeners as published to clients, with port 0 resolved.
     pub advertised: Vec<Listener>,
-    apply_lock: parking_lot::Mutex<()>,
+    /// Serialises applying images to the partitions and remembers the
+    /// metadata offset last applied, so the watcher does not redo what an
+    /// admin request already applied.
+    applied: parking_lot::Mutex<Option<u64>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -59,10 +62,14 @@ impl Broker {
     /// the metadata watcher and, synchronously, by admin requests so that a
     /// topic is usable as soon as CreateTopics answers.
     pub fn sync_partitions(&self) {
-        let _one_at_a_time = self.apply_lock.lock();
+        let mut applied = self.applied.lock();
         let image = self.image();
-        if let Err(e) = self.replicas.apply_image(&image, now_ms()) {
-            error!(error = %e, "applying metadata to partitions failed");
+        if *applied == Some(image.metadata_offset()) {
+            return;
+        }
+        match self.replicas.apply_image(&image, now_ms()) {
+            Ok(()) => *applied = Some(image.metadata_offset()),
+            Err(e) => error!(error = %e, "applying metadata to partitions failed"),
         }
     }
 
@@ -130,13 +137,15 @@ pub async fn start(config: BrokerConfig) -> Result<RunningBroker, StartError> {
         metadata,
         metrics: Metrics::default(),
         advertised,
-        apply_lock: parking_lot::Mutex::new(()),
+        applied: parking_lot::Mutex::new(None),
     });
     {
         let b = broker.clone();
         tokio::task::spawn_blocking(move || -> Result<(), StartError> {
             b.replicas.quarantine_strays(&b.image()).map_err(Box::new)?;
-            b.replicas.apply_image(&b.image(), now_ms()).map_err(Box::new)?;
+            let image = b.image();
+            b.replicas.apply_image(&image, now_ms()).map_err(Box::new)?;
+            *b.applied.lock() = Some(image.metadata_offset());
             Ok(())
         })
         .await

@@ -295,14 +295,14 @@ pub async fn alter(ctx: &RequestContext, _v: i16, req: AlterConfigsRequest) -> A
                 .replace_topic_configs(&name, configs, req.validate_only)
                 .map_err(|e| ApiError::from(&e))
         };
-        let mut r = alter_configs_response::AlterConfigsResourceResponse::default()
-            .with_resource_type(res.resource_type)
-            .with_resource_name(res.resource_name);
-        if let Err(e) = outcome {
-            r.error_code = e.code();
-            r.error_message = e.message.map(StrBytes::from_string);
-        }
-        responses.push(r);
+        let (error_code, error_message) = error_fields(outcome);
+        responses.push(
+            alter_configs_response::AlterConfigsResourceResponse::default()
+                .with_resource_type(res.resource_type)
+                .with_resource_name(res.resource_name)
+                .with_error_code(error_code)
+                .with_error_message(error_message),
+        );
     }
     broker.sync_partitions();
     AlterConfigsResponse::default().with_responses(responses)
@@ -364,17 +364,25 @@ pub async fn incremental_alter(
                 Err(e) => Err(e),
             }
         };
-        let mut r = incremental_alter_configs_response::AlterConfigsResourceResponse::default()
-            .with_resource_type(res.resource_type)
-            .with_resource_name(res.resource_name);
-        if let Err(e) = outcome {
-            r.error_code = e.code();
-            r.error_message = e.message.map(StrBytes::from_string);
-        }
-        responses.push(r);
+        let (error_code, error_message) = error_fields(outcome);
+        responses.push(
+            incremental_alter_configs_response::AlterConfigsResourceResponse::default()
+                .with_resource_type(res.resource_type)
+                .with_resource_name(res.resource_name)
+                .with_error_code(error_code)
+                .with_error_message(error_message),
+        );
     }
     broker.sync_partitions();
     IncrementalAlterConfigsResponse::default().with_responses(responses)
+}
+
+/// The error code and message of one resource's result (0 and none on success).
+fn error_fields(outcome: Result<(), ApiError>) -> (i16, Option<StrBytes>) {
+    match outcome {
+        Ok(()) => (0, None),
+        Err(e) => (e.code(), e.message.map(StrBytes::from_string)),
+    }
 }
 
 fn unsupported_resource(t: i8) -> ApiError {

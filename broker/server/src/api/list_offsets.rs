@@ -74,7 +74,9 @@ fn lookup(
         // Nothing is tiered to remote storage: Kafka answers offset -1 and
         // epoch -1 when remote storage is off.
         LATEST_TIERED => (-1, -1, -1),
-        EARLIEST | EARLIEST_LOCAL => (start, -1, epoch_at(&p, start, epoch)),
+        // Clients use the epoch only for truncation checks; Kafka answers
+        // EARLIEST/LATEST with the current epoch as well.
+        EARLIEST | EARLIEST_LOCAL => (start, -1, epoch),
         MAX_TIMESTAMP => match p.max_timestamp().map_err(|e| ApiError::from(&e))? {
             Some(t) => (t.offset, t.timestamp, t.leader_epoch.unwrap_or(epoch)),
             None => (-1, -1, -1),
@@ -90,10 +92,4 @@ fn lookup(
             ))
         }
     })
-}
-
-fn epoch_at(_p: &crate::replica::Partition, _offset: i64, current: i32) -> i32 {
-    // Clients use the epoch only for truncation checks; the current epoch
-    // is what Kafka returns for EARLIEST/LATEST as well.
-    current
 }
